@@ -74,6 +74,11 @@ int run_tx_commit(ap_runs *r, run_tx *tx, const char *workspace, ap_run_state ne
     }
     json_object_set_new(tx->doc, "state", json_string(ap_run_state_name(new_state)));
     json_object_set_new(tx->doc, "updatedAt", json_string(tx->at));
+    /* The store keeps an event's workspace in a column the chain does not
+     * hash; repeating it in the hashed data makes moving an event between
+     * workspaces detectable. */
+    for (size_t i = 0; i < tx->n_events; i++)
+        json_object_set_new(tx->event_data[i], "workspace", json_string(workspace));
     /* "archived" is a column the store adds on read, not part of the doc. */
     json_object_del(tx->doc, "archived");
     ap_store_change change = {
