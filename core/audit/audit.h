@@ -71,4 +71,22 @@ void ap_audit_verifier_init(ap_audit_verifier *v);
 int ap_audit_verifier_feed(ap_audit_verifier *v, const ap_audit_event *ev,
                            const char *stored_hash);
 
+/** Marks the chain broken at `seq` for a reason the verifier cannot see by
+ *  itself (an event whose stored data does not parse, or is not stored in its
+ *  canonical form). Counts the event as checked, like a failing feed. Has no
+ *  effect once the chain is already broken.
+ *
+ *  What verification proves: every event fed recomputes to its stored hash,
+ *  links to the one before by prevHash, and seqs run 1, 2, 3, ... without a
+ *  gap. So a changed seq/at/type/actor/runId/data/prevHash, an event removed
+ *  or moved in the middle, or a forged first event, breaks the chain. Events
+ *  removed at the END leave a shorter chain that is still valid: only someone
+ *  who kept an earlier head (hash and seq) can detect that, by checking that
+ *  the event at that seq still has that hash. Keep heads outside the store
+ *  (e.g. signed checkpoints) for that guarantee.
+ *
+ *  Counting: `events` counts the events checked, including the first bad one;
+ *  `head` stays the hash of the last good event. */
+void ap_audit_verifier_mark_broken(ap_audit_verifier *v, int64_t seq);
+
 #endif /* AP_AUDIT_H */
