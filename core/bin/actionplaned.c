@@ -15,6 +15,7 @@
 #include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,10 @@ int main(int argc, char **argv)
     }
     if (o.check_config) {
         int refused = 0;
+        if (ap_config_check_overlays(cfg, msg, sizeof msg) != 0) {
+            fprintf(stderr, "%s\n", msg);
+            refused++;
+        }
         for (size_t i = 0; i < ap_plugin_host_count(plugins); i++) {
             ap_connector *c = ap_plugin_host_at(plugins, i);
             if (!ap_connector_descriptor(c)) {
@@ -311,8 +316,10 @@ int main(int argc, char **argv)
     if (cfg->environment == AP_ENV_PRODUCTION && !cfg->production_enabled)
         ap_logf(&log, AP_LOG_WARN, "environment production is disabled by configuration: "
                 "reads are served, every write is refused (403 environment_disabled)");
-    printf("actionplaned %s listening on http://%s:%d (environment %s, store %s)\n", AP_VERSION,
-           cfg->listen_host, ap_http_port(http), ap_env_name(cfg->environment), cfg->store_path);
+    bool v6 = strchr(cfg->listen_host, ':') != NULL; /* IPv6 literals need brackets in URLs */
+    printf("actionplaned %s listening on http://%s%s%s:%d (environment %s, store %s)\n", AP_VERSION,
+           v6 ? "[" : "", cfg->listen_host, v6 ? "]" : "", ap_http_port(http),
+           ap_env_name(cfg->environment), cfg->store_path);
     printf("get a token: apctl --config %s token create --workspace demo --principal you "
            "--role operator\n", cfg->config_path);
     fflush(stdout);

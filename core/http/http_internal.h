@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "http.h"
@@ -20,7 +21,7 @@ typedef struct http_request {
     char *body;               /**< request body (NUL-terminated), may be NULL */
     size_t body_len;
     bool too_large;           /**< body over AP_HTTP_MAX_BODY: discarded */
-    bool started;             /**< the first MHD call has been seen */
+    bool counted;             /**< counted in ap_http.in_flight */
     const char *params[HTTP_MAX_PARAMS]; /**< ":name" path segments, in order */
     ap_principal who;         /**< filled for authenticated routes */
 } http_request;
@@ -35,6 +36,7 @@ typedef struct http_response {
 
 struct ap_http {
     struct MHD_Daemon *daemon;
+    atomic_int in_flight;     /* requests being handled right now */
     ap_runs *runs;
     ap_store *store;
     ap_logger log;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "http_internal.h"
 
@@ -100,6 +101,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(msg, sizeof msg, "request bodies are limited to %u bytes", AP_HTTP_MAX_BODY);
         http_error(&res, "payload_too_large", msg);
     } else {
+        /* Counted until the completion callback: the answer must be on the
+         * wire before a stop may close the connection. */
+        atomic_fetch_add(&srv->in_flight, 1);
+        req->counted = true;
         http_dispatch(srv, req, &res);
     }
     enum MHD_Result ok = send_response(conn, &res);
@@ -110,10 +115,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode code)
 {
-    (void)cls;
     (void)conn;
     (void)code;
-    free_request(*con_cls);
+    ap_http *srv = cls;
+    http_request *req = *con_cls;
+    if (req && req->counted)
+        atomic_fetch_sub(&srv->in_flight, 1);
+    free_request(req);
     *con_cls = NULL;
 }
 
@@ -184,7 +192,11 @@ void ap_http_stop(ap_http *srv)
 {
     if (!srv)
         return;
-    MHD_quiesce_daemon(srv->daemon); /* no new connections; in-flight ones finish */
+    /* Stop accepting, then give requests already inside a handler (a plugin
+     * write may be on the wire) time to finish before connections close. */
+    MHD_quiesce_daemon(srv->daemon);
+    for (int waited_ms = 0; atomic_load(&srv->in_flight) > 0 && waited_ms < 30000; waited_ms += 10)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     MHD_stop_daemon(srv->daemon);
     free(srv);
 }
