@@ -26,6 +26,19 @@
  * Errors: "FILE:LINE: message" (LINE 0 when the problem is not on a line, e.g.
  * a missing required key), for unknown sections and keys, bad values,
  * duplicates within one file, and unreadable files.
+ *
+ * Details of the implementation (core/config/, docs in config/actionplane.ini):
+ *  - The INI dialect is ini_file.h's: `;`/`#` comment lines, inline comments
+ *    from a `;` after whitespace (Debian builds inih with them on), no
+ *    continuation lines (an indented line is an error), lines of at most 197
+ *    characters, each section once per file, each key once per section.
+ *  - A required key that is missing is reported on its section's header
+ *    line, or line 0 when the section is missing too.
+ *  - Every connector must bind a plugin for the active environment (error on
+ *    the connector's header line in the main file).
+ *  - Override errors read "<override>: message" (they come from no file).
+ *  - Paths are joined to the main file's folder as text, not canonicalised
+ *    (the store file need not exist yet).
  */
 #ifndef AP_CONFIG_H
 #define AP_CONFIG_H
@@ -64,7 +77,7 @@ typedef struct ap_connector_config {
 typedef struct ap_config {
     char *config_path;   /**< the main file as given */
     char *config_dir;    /**< its folder; relative paths resolve here */
-    char *listen_host;   /**< e.g. "127.0.0.1" */
+    char *listen_host;   /**< e.g. "127.0.0.1"; IPv6 without brackets ("::1") */
     int listen_port;     /**< 0..65535 (0: pick a free port) */
     char *store_path;    /**< resolved */
     char *plugin_dir;    /**< resolved */
@@ -91,6 +104,16 @@ typedef struct ap_config_overrides {
  */
 int ap_config_load(const char *path, const ap_config_overrides *ov,
                    ap_config **out, char *err, size_t errlen);
+
+/**
+ * Checks every environment overlay next to the main file (environments/
+ * {simulation,sandbox,production}.ini, those that exist) against the overlay
+ * rules and the connectors of `cfg`, without applying any: what
+ * `--check-config` needs, since ap_config_load reads only the active one.
+ * Returns 0, or -1 with "FILE:LINE: message" in err. Plugin settings are
+ * not checked here (only the bound plugin knows its table).
+ */
+int ap_config_check_overlays(const ap_config *cfg, char *err, size_t errlen);
 
 /** Frees a config. NULL is ignored. */
 void ap_config_free(ap_config *cfg);
