@@ -37,10 +37,22 @@ static const char *state_of(const json_t *run)
     return runs_str(json_object_get(run, "state"));
 }
 
-/* Run B then run A, so the approval lane is the newest run in the listing
- * and its preview reflects the record as the rollback left it. */
-static int make_baseline(ap_runs *r, const char *workspace, const ap_connector *c,
-                         json_t *made, ap_err *err)
+/* Restores the connector's seed (exact, timestamps included). */
+static int reset_connector(ap_runs *r, const char *workspace, ap_connector *c, json_t **res,
+                           ap_err *err)
+{
+    json_t *input = runs_plugin_input(r, workspace);
+    ap_status st = ap_connector_call(c, AP_OP_RESET, input, res, err);
+    json_decref(input);
+    return st == AP_OK ? 0 : -1;
+}
+
+/* Run B then run A, so the approval lane is the newest run in the listing.
+ * Between them the seed is restored once more: run B's execute and rollback
+ * leave the seeded values but new modification stamps, and reset promises
+ * the exact seeded record, which run A's preview then reflects. */
+static int make_baseline(ap_runs *r, const char *workspace, ap_connector *c, json_t *made,
+                         ap_err *err)
 {
     ap_principal requester = {.role = AP_ROLE_OPERATOR}, approver = {.role = AP_ROLE_APPROVER};
     snprintf(requester.workspace, sizeof requester.workspace, "%s", workspace);
@@ -74,6 +86,11 @@ static int make_baseline(ap_runs *r, const char *workspace, const ap_connector *
                                               state_of(run)));
         json_decref(run);
         run = NULL;
+        json_t *ignored = NULL;
+        rc = reset_connector(r, workspace, c, &ignored, err);
+        json_decref(ignored);
+    }
+    if (rc == 0) {
         rc = runs_create_as(r, &requester, req, NULL, NULL, &run, err);
     }
     if (rc == 0)
@@ -87,20 +104,18 @@ static int make_baseline(ap_runs *r, const char *workspace, const ap_connector *
 static int reset_workspace(ap_runs *r, const char *workspace, const char *actor, json_t **out,
                            ap_err *err)
 {
-    json_t *input = runs_plugin_input(r, workspace), *connectors = json_array();
+    json_t *connectors = json_array();
     int rc = ap_store_workspace_ensure(r->store, workspace, NULL, err);
     for (size_t i = 0; rc == 0 && i < ap_plugin_host_count(r->plugins); i++) {
         ap_connector *c = ap_plugin_host_at(r->plugins, i);
+        json_t *res = NULL;
         if (!ap_connector_supports(c, AP_OP_RESET))
             continue;
-        json_t *res = NULL;
-        if (ap_connector_call(c, AP_OP_RESET, input, &res, err) != AP_OK)
-            rc = -1;
-        else
+        rc = reset_connector(r, workspace, c, &res, err);
+        if (rc == 0)
             json_array_append_new(connectors, json_pack("{s:s, s:o}", "connector",
                                                         ap_connector_name(c), "result", res));
     }
-    json_decref(input);
     if (rc == 0) {
         json_t *data = json_pack("{s:s, s:O}", "workspace", workspace, "connectors", connectors);
         char at[AP_TIME_LEN];

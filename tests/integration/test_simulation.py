@@ -254,7 +254,8 @@ class SimulationStory(unittest.TestCase):
                              ["run.created", "run.approved", "run.execution_started", "run.completed", "run.rolled_back"])
             shapes.append((rec, [(r["state"], sorted(x["kind"] for x in r["artifacts"])) for r in runs]))
         rec0, rec1 = shapes[0][0], shapes[1][0]
-        self.assertEqual({k: rec0[k] for k in SEED}, {k: rec1[k] for k in SEED})
+        self.assertEqual(rec0, rec1, "two resets must give the exact same record, stamps included")
+        self.assertEqual(rec0["Probability"], 10)
         self.assertEqual(shapes[0][1], shapes[1][1])
         st, archived = self.d.call("GET", "/api/runs?archived=true&limit=200", self.op)
         self.assertIn(run["id"], [r["id"] for r in archived["runs"]], "reset must archive, not erase")

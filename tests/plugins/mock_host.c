@@ -19,7 +19,6 @@ struct ap_host_ctx {
 
 struct mock_host {
     const ap_plugin_descriptor *desc;
-    ap_host_services services;
     struct ap_host_ctx ctx;
     void *instance;
     char *keys[MOCK_MAX_SETTINGS];
@@ -64,6 +63,12 @@ static int mock_result_json(ap_result *out, const char *json, size_t len)
 {
     if (!out || !json)
         return -1;
+    /* The real host accepts only a JSON object: hold plugins to the same. */
+    size_t i = 0;
+    while (i < len && (json[i] == ' ' || json[i] == '\n' || json[i] == '\t' || json[i] == '\r'))
+        i++;
+    if (i == len || json[i] != '{')
+        return -1;
     free(out->res->json);
     out->res->json = strndup(json, len);
     return out->res->json ? 0 : -1;
@@ -81,6 +86,21 @@ static int mock_result_error(ap_result *out, const char *code, const char *messa
     return 0;
 }
 
+/* Like the daemon's, the table is immutable and lives as long as the
+ * process: plugins may keep the pointer they got from ap_plugin_entry. */
+static const ap_host_services mock_services = {
+    .abi = AP_ABI_HEADER_INIT(ap_host_services),
+    .log = mock_log,
+    .config_get = mock_config_get,
+    .now_ms = mock_now_ms,
+    .mem_alloc = malloc,
+    .mem_realloc = realloc,
+    .mem_free = free,
+    .result_json = mock_result_json,
+    .result_error = mock_result_error,
+    .data_dir = mock_data_dir,
+};
+
 mock_host *mock_host_load(const char *so_path)
 {
     void *dl = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
@@ -97,21 +117,9 @@ mock_host *mock_host_load(const char *so_path)
     mock_host *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
-    h->services = (ap_host_services){
-        .abi = AP_ABI_HEADER_INIT(ap_host_services),
-        .log = mock_log,
-        .config_get = mock_config_get,
-        .now_ms = mock_now_ms,
-        .mem_alloc = malloc,
-        .mem_realloc = realloc,
-        .mem_free = free,
-        .result_json = mock_result_json,
-        .result_error = mock_result_error,
-        .data_dir = mock_data_dir,
-    };
     h->ctx.host = h;
     snprintf(h->data_dir, sizeof h->data_dir, "/tmp");
-    h->desc = entry(&h->services);
+    h->desc = entry(&mock_services);
     if (!h->desc || h->desc->abi.abi_major != AP_ABI_MAJOR) {
         fprintf(stderr, "mock_host: %s: bad descriptor or ABI\n", so_path);
         free(h);

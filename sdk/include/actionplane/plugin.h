@@ -220,8 +220,9 @@ typedef enum ap_setting_type {
 #define AP_SETTING_SECRET 0x1u
 /** AP_SETTING flag: the plugin cannot work without it (checked at load). */
 #define AP_SETTING_REQUIRED 0x2u
-/** AP_SETTING flag: `name` is a prefix; keys `name.<suffix>` are accepted
- *  (for example `allowedFields.` accepts `allowedFields.Opportunity`). */
+/** AP_SETTING flag: `name` is a prefix: every key that starts with it and
+ *  has at least one more character is accepted. Include the separator in
+ *  the name (the entry "allowedFields." accepts "allowedFields.Opportunity"). */
 #define AP_SETTING_PREFIX 0x4u
 
 /**
