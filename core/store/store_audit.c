@@ -90,7 +90,7 @@ int store_audit_append(ap_store *store, const char *workspace,
 {
     if (n == 0)
         return 0;
-    int64_t seq;
+    int64_t seq = 0;
     char prev[AP_SHA256_HEX_LEN];
     if (read_head(store, &seq, prev, err) != 0)
         return -1;

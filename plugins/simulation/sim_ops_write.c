@@ -254,8 +254,8 @@ static ap_status parse_rollback_guard(const sim_call *call, bool *force, const j
 
 ap_status sim_op_rollback(const sim_call *call)
 {
-    bool force;
-    const json_t *written;
+    bool force = false;
+    const json_t *written = NULL;
     ap_status status = parse_rollback_guard(call, &force, &written);
     if (status != AP_OK)
         return status;

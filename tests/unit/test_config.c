@@ -267,7 +267,7 @@ static void check_overlays_reports_inactive_overlay(void **state)
     write_file(f, "environments/production.ini", "[server]\nlisten = 0.0.0.0:80\n");
     char bad[700];
     snprintf(bad, sizeof bad, "%s", f->path);
-    char err[512] = "", want[1024];
+    char err[512] = "", want[2048];
     ap_config *cfg = NULL;
     /* Not active, so loading ignores it... */
     assert_int_equal(ap_config_load(path, NULL, &cfg, err, sizeof err), 0);
