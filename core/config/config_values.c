@@ -9,44 +9,16 @@
 #include <string.h>
 #include <strings.h>
 
-static bool is_lower_or_digit(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool is_letter(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* True when s is 1..max characters, each accepted by `ok`. */
-static bool all_chars(const char *s, size_t max, bool (*ok)(char))
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (n >= max || !ok(s[n]))
-            return false;
-    return n > 0;
-}
-
-static bool connector_char(char c)
-{
-    return is_lower_or_digit(c) || c == '-';
-}
+#include "ini_names.h"
 
 static bool plugin_char(char c)
 {
-    return is_lower_or_digit(c) || c == '-' || c == '_';
+    return ap_ini_is_lower_or_digit(c) || c == '-' || c == '_';
 }
 
 static bool api_char(char c)
 {
-    return is_letter(c) || is_digit(c) || c == '_';
+    return ap_ini_is_letter(c) || ap_ini_is_digit(c) || c == '_';
 }
 
 static bool setting_char(char c)
@@ -56,22 +28,22 @@ static bool setting_char(char c)
 
 bool config_is_connector_name(const char *s)
 {
-    return all_chars(s, 64, connector_char);
+    return ap_ini_is_connector_name(s);
 }
 
 bool config_is_plugin_name(const char *s)
 {
-    return all_chars(s, 64, plugin_char);
+    return ap_ini_name_of(s, 64, plugin_char);
 }
 
 bool config_is_api_name(const char *s)
 {
-    return is_letter(s[0]) && all_chars(s, 80, api_char);
+    return ap_ini_is_api_name(s);
 }
 
 bool config_is_setting_key(const char *s)
 {
-    return is_letter(s[0]) && all_chars(s, 80, setting_char);
+    return ap_ini_is_letter(s[0]) && ap_ini_name_of(s, 80, setting_char);
 }
 
 bool ap_parse_bool(const char *text, bool *out)
@@ -97,7 +69,7 @@ static bool parse_port(const char *s, int *port)
     long v = 0;
     size_t n = 0;
     for (; s[n]; n++) {
-        if (n >= 5 || !is_digit(s[n]))
+        if (n >= 5 || !ap_ini_is_digit(s[n]))
             return false;
         v = v * 10 + (s[n] - '0');
     }

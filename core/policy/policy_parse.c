@@ -3,6 +3,7 @@
 #include "policy_internal.h"
 
 #include "../config/ini_file.h"
+#include "../config/ini_names.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,64 +50,30 @@ static int out_of_memory(char *msg, size_t msglen)
 
 /* ---- names ---------------------------------------------------------------- */
 
-static bool is_lower_or_digit(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool is_letter(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool name_made_of(const char *s, size_t max, bool (*ok)(char))
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (n >= max || !ok(s[n]))
-            return false;
-    return n > 0;
-}
-
 static bool rule_char(char c)
 {
-    return is_lower_or_digit(c) || c == '_' || c == '.' || c == '-';
-}
-
-static bool connector_char(char c)
-{
-    return is_lower_or_digit(c) || c == '-';
+    return ap_ini_is_lower_or_digit(c) || c == '_' || c == '.' || c == '-';
 }
 
 static bool action_char(char c)
 {
-    return is_letter(c) || is_digit(c) || c == '_' || c == '.' || c == '-';
-}
-
-static bool api_char(char c)
-{
-    return is_letter(c) || is_digit(c) || c == '_';
+    return ap_ini_is_letter(c) || ap_ini_is_digit(c) || c == '_' || c == '.' || c == '-';
 }
 
 static bool is_connector_name(const char *s)
 {
-    return name_made_of(s, 64, connector_char);
+    return ap_ini_is_connector_name(s);
 }
 
 static bool is_action_name(const char *s)
 {
-    return name_made_of(s, 128, action_char);
+    return ap_ini_name_of(s, 128, action_char);
 }
 
 /* Object and field API names: a letter, then letters, digits or _. */
 static bool is_api_name(const char *s)
 {
-    return is_letter(s[0]) && name_made_of(s, 80, api_char);
+    return ap_ini_is_api_name(s);
 }
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -251,15 +218,15 @@ static int parse_environments(const char *value, unsigned *mask, char *msg,
 static bool parse_threshold(const char *text, double *out)
 {
     const char *p = text;
-    if (!is_digit(*p))
+    if (!ap_ini_is_digit(*p))
         return false;
-    while (is_digit(*p))
+    while (ap_ini_is_digit(*p))
         p++;
     if (*p == '.') {
         p++;
-        if (!is_digit(*p))
+        if (!ap_ini_is_digit(*p))
             return false;
-        while (is_digit(*p))
+        while (ap_ini_is_digit(*p))
             p++;
     }
     if (*p != '\0')
@@ -288,7 +255,7 @@ static int parse_approvals(const char *value, unsigned *out, char *msg,
     unsigned n = 0;
     size_t i = 0;
     for (; value[i] && i < 3; i++) {
-        if (!is_digit(value[i]))
+        if (!ap_ini_is_digit(value[i]))
             break;
         n = n * 10 + (unsigned)(value[i] - '0');
     }
@@ -377,7 +344,7 @@ static int on_section(void *user, const char *section, int line, char *msg,
     }
     if (strncmp(section, RULE_PREFIX, strlen(RULE_PREFIX)) == 0) {
         const char *name = section + strlen(RULE_PREFIX);
-        if (!name_made_of(name, RULE_NAME_MAX, rule_char)) {
+        if (!ap_ini_name_of(name, RULE_NAME_MAX, rule_char)) {
             snprintf(msg, msglen,
                      "bad rule name '%s' (use a-z, 0-9, _ . -, at most %d characters)", name,
                      RULE_NAME_MAX);

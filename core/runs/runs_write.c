@@ -48,6 +48,20 @@ static json_t *target_ref(const json_t *doc)
                      json_object_get(t, "id"));
 }
 
+/* Hands the connector's error to the caller with the run it was recorded
+ * on, so a client that only sees the error still finds the evidence. */
+static int fail_with_run(ap_err *err, ap_err *call_err, const char *run_id, ap_run_state state)
+{
+    ap_err_move(err, call_err);
+    if (err) {
+        if (!err->details)
+            err->details = json_object();
+        json_object_set_new(err->details, "runId", json_string(run_id));
+        json_object_set_new(err->details, "state", json_string(ap_run_state_name(state)));
+    }
+    return -1;
+}
+
 static json_t *execute_input(ap_runs *r, const json_t *doc)
 {
     const char *ws = runs_str(json_object_get(doc, "workspace"));
@@ -135,16 +149,7 @@ int ap_runs_execute(ap_runs *r, const ap_principal *who, const char *run_id, jso
     ap_logf(&r->log, AP_LOG_INFO, "run %s executed by %s/%s -> %s", run_id, who->workspace,
             who->name, ap_run_state_name(next));
     *run_out = doc;
-    if (st == AP_OK)
-        return 0;
-    ap_err_move(err, &call_err);
-    if (err) {
-        if (!err->details)
-            err->details = json_object();
-        json_object_set_new(err->details, "runId", json_string(run_id));
-        json_object_set_new(err->details, "state", json_string("failed"));
-    }
-    return -1;
+    return st == AP_OK ? 0 : fail_with_run(err, &call_err, run_id, next);
 }
 
 static int rollback_options(const ap_principal *who, const json_t *body, bool *force,
@@ -249,14 +254,5 @@ int ap_runs_rollback(ap_runs *r, const ap_principal *who, const char *run_id, co
     ap_logf(&r->log, AP_LOG_INFO, "run %s rollback by %s/%s -> %s", run_id, who->workspace,
             who->name, ap_run_state_name(next));
     *run_out = doc;
-    if (st == AP_OK)
-        return 0;
-    ap_err_move(err, &call_err);
-    if (err) {
-        if (!err->details)
-            err->details = json_object();
-        json_object_set_new(err->details, "runId", json_string(run_id));
-        json_object_set_new(err->details, "state", json_string(ap_run_state_name(next)));
-    }
-    return -1;
+    return st == AP_OK ? 0 : fail_with_run(err, &call_err, run_id, next);
 }
