@@ -41,8 +41,7 @@ int ap_runs_list(ap_runs *r, const ap_principal *who, const char *state, bool ar
     char *next = NULL;
     if (ap_store_run_list(r->store, &q, &runs, &next, err) != 0)
         return -1;
-    *out = json_pack("{s:o, s:s?}", "runs", runs, "nextCursor", next);
-    json_object_set_new(*out, "nextCursor", next ? json_string(next) : json_null());
+    *out = json_pack("{s:o, s:s?}", "runs", runs, "nextCursor", next); /* s? : null when NULL */
     free(next);
     return 0;
 }

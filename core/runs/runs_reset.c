@@ -104,6 +104,16 @@ static int make_baseline(ap_runs *r, const char *workspace, ap_connector *c, jso
 static int reset_workspace(ap_runs *r, const char *workspace, const char *actor, json_t **out,
                            ap_err *err)
 {
+    /* A seed with a connector missing would be marked done and never made:
+     * refuse until every connector is loaded. */
+    for (size_t i = 0; i < ap_plugin_host_count(r->plugins); i++) {
+        ap_connector *c = ap_plugin_host_at(r->plugins, i);
+        if (!ap_connector_descriptor(c)) {
+            ap_err_set(err, "connector_unavailable", "connector %s is unavailable: %s",
+                       ap_connector_name(c), ap_connector_error(c));
+            return -1;
+        }
+    }
     json_t *connectors = json_array();
     int rc = ap_store_workspace_ensure(r->store, workspace, NULL, err);
     for (size_t i = 0; rc == 0 && i < ap_plugin_host_count(r->plugins); i++) {
@@ -158,6 +168,12 @@ int ap_runs_prepare_workspace(ap_runs *r, const char *workspace, ap_err *err)
         json_t *out = NULL;
         rc = reset_workspace(r, workspace, "system:seed", &out, err);
         json_decref(out);
+        /* Reads and refusals still work while a plugin is down; the seed is
+         * made on the first request after it loads. */
+        if (rc != 0 && err && strcmp(err->code, "connector_unavailable") == 0) {
+            ap_err_clear(err);
+            rc = 0;
+        }
     }
     pthread_mutex_unlock(&r->seed_lock);
     return rc;

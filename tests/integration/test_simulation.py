@@ -474,6 +474,14 @@ class ConfigAndPlugins(unittest.TestCase):
             refusals = [l for l in d.log().splitlines() if "refused" in l]
             self.assertEqual(len(refusals), 1, d.log())
             self.assertIn("salesforce-crm", refusals[0])
+            # Once the plugin loads, the workspace gets the seed it could not get before.
+            d.stop()
+            with open(cfg, "w") as f:
+                f.write(text.replace(f"dir = {plugins}", f"dir = {PLUGIN_DIR}")
+                        .replace(f"plugin.simulation = {bind}", "plugin.simulation = simulation"))
+            d.start()
+            st, listing = d.call("GET", "/api/runs", op)
+            self.assertEqual([r["state"] for r in listing["runs"]], ["pending_approval", "rolled_back"])
         finally:
             d.stop()
         shutil.rmtree(folder, ignore_errors=True)
