@@ -102,6 +102,20 @@ static json_t *expected_mismatches(const sim_record *rec, const json_t *expected
     return mismatches;
 }
 
+/* Commits the open transaction and answers with `payload` (taken; NULL
+ * means it could not be built). On any failure nothing is committed: the
+ * caller's rollback undoes the write, and the host hears an error. */
+static ap_status commit_and_reply(const sim_call *call, json_t *payload, const char *what)
+{
+    if (!payload)
+        return sim_fail(call, AP_ERROR, "connector_error", NULL, "Out of memory.");
+    if (sim_store_commit(call->inst->store) != 0) {
+        json_decref(payload);
+        return sim_fail_store(call, what);
+    }
+    return sim_reply(call, payload);
+}
+
 ap_status sim_op_execute(const sim_call *call)
 {
     ap_status status = sim_check_action(call);
@@ -156,16 +170,7 @@ ap_status sim_op_execute(const sim_call *call)
                                 "compensating_write", "restore", prior, "version", version,
                                 "automationChanges", automation);
     observed = NULL; /* json_pack took this reference ("o") */
-    if (!payload) {
-        status = sim_fail(call, AP_ERROR, "connector_error", NULL, "Out of memory.");
-        goto done;
-    }
-    if (sim_store_commit(call->inst->store) != 0) {
-        json_decref(payload);
-        status = sim_fail_store(call, "committing the write");
-        goto done;
-    }
-    status = sim_reply(call, payload);
+    status = commit_and_reply(call, payload, "committing the write");
 done:
     sim_store_rollback(call->inst->store); /* a no-op after a commit */
     sim_record_clear(&rec);
@@ -306,16 +311,7 @@ ap_status sim_op_rollback(const sim_call *call)
                                 observed, "automationChanges", automation, "version", version,
                                 "forced", force);
     observed = NULL; /* json_pack took this reference ("o") */
-    if (!payload) {
-        status = sim_fail(call, AP_ERROR, "connector_error", NULL, "Out of memory.");
-        goto done;
-    }
-    if (sim_store_commit(call->inst->store) != 0) {
-        json_decref(payload);
-        status = sim_fail_store(call, "committing the rollback");
-        goto done;
-    }
-    status = sim_reply(call, payload);
+    status = commit_and_reply(call, payload, "committing the rollback");
 done:
     sim_store_rollback(call->inst->store); /* a no-op after a commit */
     sim_record_clear(&rec);
