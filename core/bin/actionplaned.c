@@ -19,8 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "common/ap_fs.h"
 #include "common/ap_time.h"
 #include "config/config.h"
 #include "http/http.h"
@@ -106,24 +106,6 @@ static int parse_args(int argc, char **argv, options *o)
         return -1;
     }
     return 0;
-}
-
-static int mkdir_parents(const char *file)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", file);
-    char *dir = dirname(buf);
-    char path[4096];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(path, 0700) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    }
-    return (mkdir(path, 0700) == 0 || errno == EEXIST) ? 0 : -1;
 }
 
 /* The folder next to the store where connectors keep private files. */
@@ -240,7 +222,7 @@ int main(int argc, char **argv)
         ap_config_free(cfg);
         return EXIT_CONFIG;
     }
-    if (mkdir_parents(cfg->store_path) != 0) {
+    if (ap_mkdir_parent(cfg->store_path, 0700) != 0) {
         fprintf(stderr, "actionplaned: cannot create the folder of store %s: %s\n", cfg->store_path,
                 strerror(errno));
         ap_policy_free(policy);

@@ -3,12 +3,11 @@
  * audit verify. They work with the daemon running (SQLite WAL) or stopped.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "apctl.h"
+#include "common/ap_fs.h"
 #include "config/config.h"
 #include "store/store.h"
 
@@ -32,20 +31,11 @@ static int store_path(const apctl_opts *o, char *out, size_t len)
 
 int apctl_open_store(const apctl_opts *o, ap_store **store)
 {
-    char path[4096], dir[4096];
+    char path[4096];
     if (store_path(o, path, sizeof path) != 0)
         return -1;
-    snprintf(dir, sizeof dir, "%s", path);
-    char *parent = dirname(dir);
-    for (char *p = parent + 1; *p; p++) { /* mkdir -p, as the daemon does */
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(parent, 0700);
-            *p = '/';
-        }
-    }
-    if (mkdir(parent, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "apctl: cannot create %s: %s\n", parent, strerror(errno));
+    if (ap_mkdir_parent(path, 0700) != 0) { /* as the daemon does */
+        fprintf(stderr, "apctl: cannot create the folder of %s: %s\n", path, strerror(errno));
         return -1;
     }
     ap_err err = AP_ERR_INIT;

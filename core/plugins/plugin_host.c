@@ -6,26 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "common/ap_fs.h"
 #include "plugin_internal.h"
-
-/* mkdir -p with 0700: the folder holds a plugin's private state. */
-static int make_private_dir(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    }
-    return (mkdir(buf, 0700) == 0 || errno == EEXIST) ? 0 : -1;
-}
 
 static int add_setting(ap_connector *c, const char *key, const char *value)
 {
@@ -154,7 +137,7 @@ int ap_plugin_host_load(const ap_config *cfg, const char *data_root, const ap_lo
             ap_plugin_host_free(h);
             return -1;
         }
-        if (make_private_dir(c->data_dir) != 0) {
+        if (ap_mkdir_p(c->data_dir, 0700) != 0) { /* a plugin's private state */
             snprintf(c->error, sizeof c->error, "cannot create data folder %s: %s", c->data_dir,
                      strerror(errno));
             ap_logf(&h->log, AP_LOG_ERROR, "connector %s: %s", c->cfg->name, c->error);

@@ -118,13 +118,9 @@ int ap_store_artifacts(ap_store *store, const char *workspace,
         return -1;
     }
     store_lock(store);
-    int result = store_run_exists(store, workspace, run_id, err);
-    if (result == 0) {
-        ap_err_set(err, "not_found", "No run %s in this workspace.", run_id ? run_id : "");
-        result = -1;
-    } else if (result == 1) {
+    int result = store_require_run(store, workspace, run_id, err);
+    if (result == 0)
         result = read_artifacts_locked(store, workspace, run_id, kind, list, err);
-    }
     store_unlock(store);
     if (result != 0) {
         json_decref(list);

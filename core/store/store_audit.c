@@ -135,12 +135,8 @@ int ap_store_run_audit(ap_store *store, const char *workspace,
         return -1;
     }
     store_lock(store);
-    int result = store_run_exists(store, workspace, run_id, err);
+    int result = store_require_run(store, workspace, run_id, err);
     if (result == 0) {
-        ap_err_set(err, "not_found", "No run %s in this workspace.", run_id ? run_id : "");
-        result = -1;
-    } else if (result == 1) {
-        result = 0;
         sqlite3_stmt *stmt = store_stmt(store, STMT_AUDIT_OF_RUN);
         store_bind_text(stmt, 1, run_id);
         store_bind_text(stmt, 2, workspace);

@@ -184,13 +184,8 @@ static int apply_locked(ap_store *store, const ap_store_change *c, const prepare
             return -1;
     } else if (p->run_id) {
         /* Evidence for an existing run: it must be this workspace's. */
-        int exists = store_run_exists(store, c->workspace, p->run_id, err);
-        if (exists < 0)
+        if (store_require_run(store, c->workspace, p->run_id, err) != 0)
             return -1;
-        if (!exists) {
-            ap_err_set(err, "not_found", "No run %s in this workspace.", p->run_id);
-            return -1;
-        }
     }
     if (store_artifacts_insert(store, c->workspace, p->run_id, c->artifacts, p->bodies,
                                c->n_artifacts, err) != 0)

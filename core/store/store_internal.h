@@ -126,6 +126,11 @@ int store_workspace_insert(ap_store *store, const char *workspace,
 int store_run_exists(ap_store *store, const char *workspace,
                      const char *run_id, ap_err *err);
 
+/** 0 when run `run_id` exists in `workspace`; otherwise -1 with err
+ *  "not_found" (or the lookup's own error). */
+int store_require_run(ap_store *store, const char *workspace,
+                      const char *run_id, ap_err *err);
+
 /* ---- store_audit.c ------------------------------------------------------- */
 
 /** Appends `n` events for `workspace` (and `run_id`, may be NULL) to the

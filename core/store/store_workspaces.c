@@ -32,6 +32,15 @@ int store_run_exists(ap_store *store, const char *workspace,
     return store_fail(store, err, "looking up the run");
 }
 
+int store_require_run(ap_store *store, const char *workspace,
+                      const char *run_id, ap_err *err)
+{
+    int exists = store_run_exists(store, workspace, run_id, err);
+    if (exists == 0)
+        ap_err_set(err, "not_found", "No run %s in this workspace.", run_id ? run_id : "");
+    return exists == 1 ? 0 : -1;
+}
+
 int ap_store_workspace_ensure(ap_store *store, const char *workspace,
                               bool *created, ap_err *err)
 {
