@@ -221,75 +221,53 @@ static const route routes[] = {
     {"GET", "/api/connectors/:connector/records/:object/:id", h_record, true},
 };
 
-/* Matches `path` against `pattern`, capturing ":x" segments into params
- * (pointers into `scratch`, a writable copy of the path). */
-static bool match(const char *pattern, char *scratch, const char **params)
+/* Matches `path` against `pattern` without touching it: each ":x" segment
+ * is captured as a start in params and a length in lens. */
+static bool match(const char *pattern, const char *path, const char **params, size_t *lens)
 {
     size_t n_params = 0;
-    const char *p = pattern;
-    char *s = scratch;
+    const char *p = pattern, *s = path;
     while (*p && *s) {
         if (*p != '/' || *s != '/')
             return false;
         p++, s++;
-        const char *pend = strchr(p, '/');
-        size_t plen = pend ? (size_t)(pend - p) : strlen(p);
-        char *send = strchr(s, '/');
-        size_t slen = send ? (size_t)(send - s) : strlen(s);
+        size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
         if (slen == 0)
             return false;
         if (*p == ':') {
             if (n_params == HTTP_MAX_PARAMS)
                 return false;
-            params[n_params++] = s;
+            params[n_params] = s;
+            lens[n_params++] = slen;
         } else if (plen != slen || strncmp(p, s, plen) != 0) {
             return false;
         }
         p += plen;
         s += slen;
-        if (*p == '/' && *s == '/' && p[1] == '\0' && s[1] == '\0')
-            return false;
     }
-    if (*p || *s)
-        return false;
-    /* Terminate captured segments only once the whole path matched. */
-    for (size_t i = 0; i < n_params; i++) {
-        char *slash = strchr((char *)params[i], '/');
-        if (slash)
-            *slash = '\0';
-    }
-    return true;
+    return !*p && !*s;
 }
 
 void http_dispatch(ap_http *srv, http_request *req, http_response *res)
 {
-    char allow[64] = "";
+    bool get = false, post = false; /* methods the path does accept */
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const route *rt = &routes[i];
-        char scratch[2048];
-        if (snprintf(scratch, sizeof scratch, "%s", req->path) >= (int)sizeof scratch)
-            break;
         const char *params[HTTP_MAX_PARAMS] = {0};
-        if (!match(rt->pattern, scratch, params))
+        size_t lens[HTTP_MAX_PARAMS] = {0};
+        if (!match(rt->pattern, req->path, params, lens))
             continue;
         if (strcmp(rt->method, req->method) != 0) {
-            if (!strstr(allow, rt->method))
-                snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
-                         allow[0] ? ", " : "", rt->method);
+            get = get || strcmp(rt->method, "GET") == 0;
+            post = post || strcmp(rt->method, "POST") == 0;
             continue;
         }
-        char *copy = strdup(req->path); /* params must outlive `scratch` */
-        if (!copy) {
-            http_error(res, "internal_error", "out of memory");
-            return;
+        /* The route is chosen: cut the request's own copy of the path into
+         * its parameters (nothing reads the whole path after this). */
+        for (size_t k = 0; k < HTTP_MAX_PARAMS && params[k]; k++) {
+            req->params[k] = params[k];
+            req->path[params[k] - req->path + lens[k]] = '\0';
         }
-        free(req->path);
-        req->path = copy;
-        for (size_t k = 0; k < HTTP_MAX_PARAMS; k++)
-            req->params[k] = params[k] ? copy + (params[k] - scratch) : NULL;
-        for (size_t k = 0; k < HTTP_MAX_PARAMS; k++)
-            if (req->params[k])
-                ((char *)req->params[k])[strlen(params[k])] = '\0';
         if (rt->auth) {
             if (!http_authenticate(srv, req, res))
                 return;
@@ -302,9 +280,8 @@ void http_dispatch(ap_http *srv, http_request *req, http_response *res)
         rt->handler(srv, req, res);
         return;
     }
-    if (allow[0]) {
-        res->allow = strcmp(allow, "GET") == 0 ? "GET" : strcmp(allow, "POST") == 0 ? "POST"
-                                                                                   : "GET, POST";
+    if (get || post) {
+        res->allow = get && post ? "GET, POST" : get ? "GET" : "POST";
         http_error(res, "method_not_allowed", "this path does not accept that method");
         return;
     }
