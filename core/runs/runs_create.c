@@ -250,9 +250,9 @@ int runs_create_as(ap_runs *r, const ap_principal *who, const json_t *body,
         return -1;
     }
 
-    char at[AP_TIME_LEN];
-    ap_format_time(ap_now_ms(), at, sizeof at);
-    json_t *doc = new_doc(r, who, &req, preview, d, at, idempotency_key);
+    run_tx tx; /* stamped now: the run's createdAt and its evidence share one time */
+    run_tx_begin(&tx, NULL);
+    json_t *doc = new_doc(r, who, &req, preview, d, tx.at, idempotency_key);
     if (!doc) {
         json_decref(preview);
         ap_err_set(err, "internal_error", "out of memory building the run");
@@ -263,9 +263,7 @@ int runs_create_as(ap_runs *r, const ap_principal *who, const json_t *body,
         json_object_set_new(doc, "revisionOf", json_string(revision_of));
     ap_run_state state = initial_state(&req, &decision);
 
-    run_tx tx;
-    run_tx_begin(&tx, doc);
-    json_object_set_new(doc, "createdAt", json_string(tx.at));
+    tx.doc = doc;
     run_tx_artifact(&tx, "request_evidence",
                     request_evidence(r, who, body, d, tx.at, idempotency_key));
     run_tx_artifact(&tx, "preview", json_deep_copy(preview));

@@ -75,7 +75,8 @@ typedef struct run_tx {
     bool failed;                       /**< out of memory on the way */
 } run_tx;
 
-/** Starts a change of `doc`, stamping now. */
+/** Starts a change of `doc` (may be set later, before the first artifact),
+ *  stamping now. */
 void run_tx_begin(run_tx *tx, json_t *doc);
 
 /** Adds an artifact (takes the reference to `body`) and lists it in the
